@@ -1,0 +1,109 @@
+"""PDF guidance reports: text per page, printed page labels, outline entries as section titles.
+
+Cleaning: NFKC (ligatures, ĳ), soft hyphens removed, running page numbers dropped, and careful
+de-hyphenation: a word broken at a line end is joined when the joined form occurs elsewhere in
+the document, or when neither form does and both halves are lower case; a real compound hyphen
+("po-scholen") is kept when that form occurs in the document.
+Metadata comes from the document info (Title, /NroUrl, /NroPublished, /NroSectors, /NroThemes,
+or ``key=value`` pairs in /Keywords).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+from ingest.documents import Document, LoadError, Section, clean_text, normalise_list, normalise_sectors
+from ingest.loaders.common import default_doc_type, iso_date
+
+_BREAK = re.compile(r"(\w+)-\n(\w+)")
+_PAGE_NUMBER_LINE = re.compile(r"^\s*(?:pagina\s+)?[0-9ivxlc]+\s*(?:/\s*\d+)?\s*$", re.I)
+
+
+def dehyphenate(text: str) -> str:
+    words = Counter(w.lower() for w in re.findall(r"[\w-]+", text))
+
+    def join(m: re.Match[str]) -> str:
+        left, right = m.group(1), m.group(2)
+        joined, hyphened = (left + right).lower(), f"{left}-{right}".lower()
+        if words[joined]:
+            return left + right
+        if words[hyphened] or not (left[-1].islower() and right[0].islower()):
+            return f"{left}-{right}"
+        return left + right
+
+    return _BREAK.sub(join, text)
+
+
+def _page_text(raw: str) -> str:
+    lines = [ln for ln in clean_text(raw).split("\n") if not _PAGE_NUMBER_LINE.match(ln)]
+    return "\n".join(lines).strip()
+
+
+def _outline(reader: object) -> list[tuple[int, str]]:
+    """(0-based page index, title path) for every outline entry, in page order."""
+    entries: list[tuple[int, str]] = []
+
+    def walk(items: list, parents: list[str]) -> None:
+        last = ""
+        for item in items:
+            if isinstance(item, list):
+                walk(item, parents + [last] if last else parents)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)  # type: ignore[attr-defined]
+            except Exception:  # a broken destination loses only that entry
+                continue
+            last = clean_text(str(item.title)).strip()
+            entries.append((page, " > ".join(parents + [last])))
+
+    try:
+        walk(reader.outline, [])  # type: ignore[attr-defined]
+    except Exception:
+        return []
+    return sorted(entries, key=lambda e: e[0])
+
+
+def _info(reader: object) -> dict[str, str]:
+    info = {str(k).lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}  # type: ignore[attr-defined]
+    for pair in info.get("Keywords", "").split(";"):
+        key, sep, value = pair.partition("=")
+        if sep:
+            info.setdefault("Nro" + key.strip().capitalize(), value.strip())
+    return info
+
+
+def load(data: bytes, source: str) -> list[Document]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise LoadError("the PDF is encrypted (password protected)")
+        pages = [_page_text(p.extract_text() or "") for p in reader.pages]
+        labels = list(reader.page_labels)
+    except LoadError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise LoadError(f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    if not any(pages):
+        raise LoadError("the PDF has no extractable text (a scan?)")
+    full = dehyphenate("\n\f".join(pages)).split("\n\f")
+    outline, info = _outline(reader), _info(reader)
+    sections = []
+    for i, text in enumerate(full):
+        if not text.strip():
+            continue
+        heading = next((t for p, t in reversed(outline) if p <= i), "")
+        label = labels[i] if i < len(labels) else str(i + 1)
+        sections.append(Section(heading, text, page=int(label) if label.isdigit() else i + 1,
+                                page_label=label, page_index=i + 1))
+    title = clean_text(info.get("Title", "")).strip() or sections[0].text.split("\n")[0][:200]
+    url = info.get("NroUrl", "")
+    return [Document(doc_id=url or source, doc_type=default_doc_type(source), title=title,
+                     source=source, sections=sections, url=url,
+                     published=iso_date(info.get("NroPublished")),
+                     sectors=normalise_sectors(info.get("NroSectors", "")),
+                     themes=normalise_list(info.get("NroThemes", "")))]

@@ -111,5 +111,74 @@ def status(index: Path | None, as_json: bool) -> None:
                    f"{run['seconds']} s")
 
 
+def _filters(sector: tuple[str, ...], doc_type: tuple[str, ...], since: str, until: str):  # noqa: ANN202
+    from assistant.retrieve import Filters
+
+    return Filters(sectors=sector, doc_types=doc_type, date_from=since, date_to=until)
+
+
+@main.command()
+@click.argument("question")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer object as JSON.")
+@click.option("--sector", multiple=True, type=click.Choice(["po", "vo", "mbo", "ho"]),
+              help="Only sources for this sector (repeatable).")
+@click.option("--type", "doc_type", multiple=True,
+              type=click.Choice(["kennisrotonde", "overzicht", "guidance", "project", "other"]),
+              help="Only sources of this product type (repeatable).")
+@click.option("--since", default="", help="Only sources published on or after this ISO date.")
+@click.option("--until", default="", help="Only sources published on or before this ISO date.")
+@click.option("--retrieval", type=click.Choice(["hybrid", "bm25", "dense"]), default=None,
+              help="Retrieval mode (default: NRO_RETRIEVAL or hybrid).")
+def ask(question: str, index: Path | None, as_json: bool, sector: tuple[str, ...],
+        doc_type: tuple[str, ...], since: str, until: str, retrieval: str | None) -> None:
+    """Answer a QUESTION from the index, with numbered sources.
+
+    QUESTION '-' reads one question per line from stdin and writes one JSON object per line
+    (a line may also be a JSON object {"q": ..., "history": [...]}).
+
+    \b
+    Examples:
+      nro ask "Heeft huiswerk in groep 6 zin?"
+      nro ask "Werkt een telefoonverbod?" --sector vo --json
+      printf 'Helpt een plusklas?\nWat weten we over pesten?\n' | nro ask -
+    """
+    from assistant.service import Assistant
+
+    settings = _settings(index)
+    try:
+        assistant = Assistant(settings)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    filters = _filters(sector, doc_type, since, until)
+    if question == "-":
+        for line in sys.stdin:
+            if line.strip():
+                q, history = _parse_line(line)
+                answer = assistant.ask(q, history=history, filters=filters, mode=retrieval)
+                click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    answer = assistant.ask(question, filters=filters, mode=retrieval)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(answer.markdown())
+
+
+def _parse_line(line: str) -> tuple[str, list]:
+    from assistant.service import Turn
+
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            obj = json.loads(line)
+            history = [Turn(t["role"], t["content"]) for t in obj.get("history") or []]
+            return str(obj.get("q") or obj.get("question") or ""), history
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            pass
+    return line, []
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -55,18 +55,24 @@ def tokenize(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 over all chunks plus the chunk table (ids, texts, metadata)."""
 
-    def __init__(self, ids: list[str], texts: list[str], metas: list[dict], bm25: object) -> None:
+    def __init__(self, ids: list[str], texts: list[str], metas: list[dict], bm25: object,
+                 doc_freq: dict[str, int]) -> None:
         self.ids, self.texts, self.metas, self._bm25 = ids, texts, metas, bm25
-        self.position = {cid: i for i, cid in enumerate(ids)}
+        self.doc_freq = doc_freq  # stem -> number of chunks containing it
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str], metas: Sequence[dict]) -> "LexicalIndex":
         import bm25s
 
         bm25 = bm25s.BM25()
+        tokens = [tokenize(t) or ["_"] for t in texts]
         if ids:
-            bm25.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
-        return cls(list(ids), list(texts), list(metas), bm25)
+            bm25.index(tokens, show_progress=False)
+        doc_freq: dict[str, int] = {}
+        for toks in tokens:
+            for t in set(toks):
+                doc_freq[t] = doc_freq.get(t, 0) + 1
+        return cls(list(ids), list(texts), list(metas), bm25, doc_freq)
 
     def save(self, folder: Path) -> None:
         tmp = folder.with_name(folder.name + ".tmp")
@@ -74,8 +80,8 @@ class LexicalIndex:
         if self.ids:
             self._bm25.save(str(tmp / "bm25"))  # type: ignore[attr-defined]
         with open(tmp / "chunks.json", "w", encoding="utf-8") as fh:
-            json.dump({"ids": self.ids, "texts": self.texts, "metas": self.metas}, fh,
-                      ensure_ascii=False)
+            json.dump({"ids": self.ids, "texts": self.texts, "metas": self.metas,
+                       "doc_freq": self.doc_freq}, fh, ensure_ascii=False)
         if folder.exists():
             old = folder.with_name(folder.name + ".old")
             folder.replace(old)
@@ -91,7 +97,7 @@ class LexicalIndex:
         with open(folder / "chunks.json", encoding="utf-8") as fh:
             data = json.load(fh)
         bm25 = bm25s.BM25.load(str(folder / "bm25")) if data["ids"] else bm25s.BM25()
-        return cls(data["ids"], data["texts"], data["metas"], bm25)
+        return cls(data["ids"], data["texts"], data["metas"], bm25, data["doc_freq"])
 
     def scores(self, query: str) -> np.ndarray:
         tokens = tokenize(query)

@@ -50,6 +50,7 @@ class Document:
             "url": self.url, "source": self.source, "published": self.published,
             "sectors": " ".join(self.sectors), "themes": ", ".join(self.themes),
             "anchor": self.anchor,
+            "published_int": int(self.published.replace("-", "")) if self.published else 0,
         }
         for s in SECTORS:  # booleans, so that a Chroma `where` filter can select a sector
             meta[f"sector_{s}"] = s in self.sectors

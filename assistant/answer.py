@@ -74,6 +74,8 @@ class Answer:
     relevance: float = 0.0
     removed_sentences: list[str] = field(default_factory=list)
     quotes: dict[int, str] = field(default_factory=dict)  # n -> the passage the answer used
+    retrieved: list[Source] = field(default_factory=list)  # what retrieval found (also on refusal)
+    signals: dict[str, float] = field(default_factory=dict)  # inputs of the refusal rule
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property

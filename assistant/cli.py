@@ -166,6 +166,83 @@ def ask(question: str, index: Path | None, as_json: bool, sector: tuple[str, ...
         click.echo(answer.markdown())
 
 
+@main.command("eval")
+@click.argument("golden", type=click.Path(exists=True, path_type=Path))
+@index_option
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
+              help="Write summary.md, results.json and report.html (with charts) here.")
+@click.option("--fail-under", default="", help="Exit 2 when a metric misses its limit, e.g. "
+              "'hit5=0.95,refusal=0.9,in_scope_refused=0.05' (in_scope_refused and latency_* "
+              "are upper limits).")
+@click.option("--compare", nargs=2, default=None, metavar="A B",
+              help="Compare two configurations given as settings, e.g. 'llm=none' 'llm=fake' "
+              "or 'retrieval=bm25' 'retrieval=hybrid'.")
+@click.option("--calibrate", is_flag=True, help="Fit the refusal weights on this golden set "
+              "and print them (see assistant/relevance.py).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def evaluate(golden: Path, index: Path | None, report_dir: Path | None, fail_under: str,
+             compare: tuple[str, str] | None, calibrate: bool, as_json: bool) -> None:
+    """Measure answer quality on a GOLDEN set (JSONL; format in the README).
+
+    \b
+    Examples:
+      nro eval tests/golden/golden.jsonl --report out/
+      nro eval tests/golden/golden.jsonl --fail-under hit5=0.95,refusal=0.9
+      nro eval tests/golden/golden.jsonl --compare 'llm=none' 'llm=fake' --report out/cmp
+    """
+    from assistant import evaluate as ev
+
+    settings = _settings(index)
+    items = ev.load_golden(golden)
+    if compare:
+        _compare(settings, items, compare, report_dir)
+        return
+    summary, rows = ev.run_eval(settings, items)
+    if calibrate:
+        features = ("dense_top", "known_terms", "top_coverage")
+        click.echo(json.dumps(ev.calibrate(rows, features), indent=1))
+    if report_dir:
+        from assistant.report import write_report
+
+        write_report(summary, rows, report_dir)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        click.echo(ev.markdown_report(summary, rows, f"Evaluation of {golden.name}"))
+    bad = ev.failures(summary, ev.parse_thresholds(fail_under))
+    for line in bad:
+        click.echo(f"FAIL {line}", err=True)
+    sys.exit(2 if bad else 0)
+
+
+def _compare(settings: Settings, items: list, specs: tuple[str, str],
+             report_dir: Path | None) -> None:
+    from assistant import evaluate as ev
+
+    results = []
+    for spec in specs:
+        config = ev.parse_config(spec, settings)
+        results.append(ev.run_eval(config, items))
+    (sa, ra), (sb, rb) = results
+    table = ev.compare(ra, rb)
+    lines = [f"| metric | A: {specs[0]} | B: {specs[1]} |", "|---|---|---|"]
+    for key in ("hit1", "hit5", "mrr", "ndcg5", "refusal", "in_scope_refused",
+                "citation_precision", "answer_words", "latency_ms_p50", "latency_ms_p95"):
+        lines.append(f"| {key} | {sa[key]} | {sb[key]} |")
+    changed = [r for r in table if r["changed"]]
+    lines += ["", f"{len(changed)} questions changed (outcome changes first):", "",
+              "| question | kind | A | B |", "|---|---|---|---|"]
+    lines += [f"| {r['q']} | {r['kind']} | {r['a']} | {r['b']} |" for r in changed]
+    text = "\n".join(lines) + "\n"
+    click.echo(text)
+    if report_dir:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / "compare.md").write_text(text, encoding="utf-8")
+        (report_dir / "compare.json").write_text(json.dumps(
+            {"a": {"config": specs[0], "summary": sa}, "b": {"config": specs[1], "summary": sb},
+             "questions": table}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def _parse_line(line: str) -> tuple[str, list]:
     from assistant.service import Turn
 

@@ -85,6 +85,7 @@ class Assistant:
             answer = self._answer(question, standalone, retrieval, lang, on_token)
             answer.relevance = score
         t2 = time.perf_counter()
+        answer.retrieved, answer.signals = retrieval.sources, retrieval.signals
         answer.timings_ms = dict(retrieval.timings_ms, retrieve=round((t1 - t0) * 1e3, 2),
                                  answer=round((t2 - t1) * 1e3, 2), total=round((t2 - t0) * 1e3, 2))
         return answer

@@ -62,6 +62,19 @@ class Settings(BaseSettings):
                                      description="Origins allowed to embed the widget.")
     api_max_question_chars: int = Field(1000, description="Longest question /api/ask accepts.")
     api_rate_per_minute: int = Field(30, description="Requests per minute per client on /api/ask.")
+    sources_dir: Path = Field(Path("corpus"), description="Folder the index was ingested from; "
+                              "PDF sources found there open in the chat at the cited page.")
+    chat_files_dir: str = Field("", description="Folder for files attached to stored chat "
+                                "messages (source elements). Empty: chat-files in index_dir.")
+    staff_users: dict[str, str] = Field(default_factory=dict, description="Staff logins for the "
+                                        "review pages (/staff): user name -> scrypt password "
+                                        "hash (make one with `python -m assistant.chat.auth`).")
+    staff_header: str = Field("", description="Header with the staff user name set by an SSO "
+                              "proxy (e.g. X-Forwarded-User); empty: header login off.")
+    stream_delay_ms: float = Field(10.0, description="Pause between streamed word groups of an "
+                                   "offline answer, so that it visibly streams in the chat.")
+    api_trust_forwarded: bool = Field(False, description="Rate-limit /api/ask by the first "
+                                      "X-Forwarded-For address (only behind a trusted proxy).")
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -8,6 +8,7 @@ It reopens the index when ingest bumps the index version.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,16 @@ from assistant.index import IndexPaths, open_collection
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.settings import Settings
 
-RRF_K = 60
+RRF_K = 20  # chosen on the golden set: hit@1 0.844 (k=60) → 0.877 (k=20), hit@5 equal
+SECOND_CHUNK_WEIGHT = 0.25
+# Which product answers this kind of question? Asking whether research is being done points
+# to the project database; asking for an overview to the thematic overviews. Otherwise the
+# specific Kennisrotonde answer or guidance page beats a broad overview that mentions it.
+_PROJECT_INTENT = re.compile(r"\b(loopt|lopen|liep|wordt|worden|werd|is|zijn)\s+er\s+(al\s+|nog\s+|ook\s+)?"
+                             r"(onderzoek|studies|projecten)|onderzoeksproject|welk onderzoek|"
+                             r"research (project|being done)|is there (any )?research", re.I)
+_OVERVIEW_INTENT = re.compile(r"overzicht|wat weten we|in het algemeen|stand van zaken|"
+                              r"alles over|overview|in general", re.I)
 
 
 @dataclass
@@ -128,7 +138,7 @@ class Retriever:
         lexical = self._lexical(question, filters, n) if mode in ("hybrid", "bm25") else []
         t2 = time.perf_counter()
         fused = _fuse([dense, lexical])
-        sources = self._group(fused, top_k or self.settings.top_k)
+        sources = self._group(fused, top_k or self.settings.top_k, type_prior(question))
         signals = self._signals(question, dense, lexical, sources)
         t3 = time.perf_counter()
         timings = {"dense": (t1 - t0) * 1e3, "lexical": (t2 - t1) * 1e3,
@@ -161,14 +171,17 @@ class Retriever:
                                    lexical=float(scores[i])))
         return out
 
-    def _group(self, fused: list[Passage], top_k: int) -> list[Source]:
+    def _group(self, fused: list[Passage], top_k: int, prior: dict[str, float]) -> list[Source]:
         by_doc: dict[str, list[Passage]] = {}
         for p in fused:
             by_doc.setdefault(str(p.meta["doc_id"]), []).append(p)
         cap = self.settings.max_chunks_per_doc
-        ranked = sorted(by_doc.items(), key=lambda kv: -_doc_score(kv[1]))
-        return [Source(i + 1, doc_id, passages[0].meta, passages[:cap], _doc_score(passages))
-                for i, (doc_id, passages) in enumerate(ranked[:top_k])]
+        scored = [(doc_id, passages, _doc_score(passages) *
+                   prior.get(str(passages[0].meta.get("doc_type")), 1.0))
+                  for doc_id, passages in by_doc.items()]
+        scored.sort(key=lambda x: -x[2])
+        return [Source(i + 1, doc_id, passages[0].meta, passages[:cap], score)
+                for i, (doc_id, passages, score) in enumerate(scored[:top_k])]
 
     # -- how well is the question covered? ------------------------------------------------
     def _signals(self, question: str, dense: list[Passage], lexical: list[Passage],
@@ -206,4 +219,13 @@ def _fuse(rankings: list[list[Passage]]) -> list[Passage]:
 def _doc_score(passages: list[Passage]) -> float:
     """The best chunk, plus a little for a second chunk of the same document."""
     scores = sorted((p.score for p in passages), reverse=True)
-    return scores[0] + 0.25 * (scores[1] if len(scores) > 1 else 0.0)
+    return scores[0] + SECOND_CHUNK_WEIGHT * (scores[1] if len(scores) > 1 else 0.0)
+
+
+def type_prior(question: str) -> dict[str, float]:
+    """Score multipliers per product type for this question (see the intent patterns)."""
+    if _PROJECT_INTENT.search(question):
+        return {"project": 1.6, "overzicht": 0.85}
+    if _OVERVIEW_INTENT.search(question):
+        return {"overzicht": 1.3}
+    return {"overzicht": 0.85}

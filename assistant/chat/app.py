@@ -1,0 +1,121 @@
+"""Kennisassistent chat (Chainlit 2.12): translates chat events into calls of ``assistant/``.
+
+``on_message``: redact the question → a visible "Zoeken in de kennisbank" step around the
+answering core → stream the answer → attach one source element per ``[n]``. Everything
+else (rendering, storage, routes, retention) lives in plain modules of ``assistant.chat``.
+Run it with ``nro serve`` (or ``chainlit run assistant/chat/app.py`` from the project root).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import chainlit as cl
+from chainlit.config import config
+from chainlit.input_widget import Select
+from chainlit.server import app as fastapi_app
+
+from assistant.chat import render, web
+from assistant.chat.datalayer import make_data_layer
+from assistant.chat.runtime import ChatRuntime
+from assistant.privacy import redact
+from assistant.service import Turn
+from assistant.settings import load_settings
+
+log = logging.getLogger("assistant.chat")
+
+SETTINGS = load_settings()
+RUNTIME = ChatRuntime(SETTINGS)
+ERROR_NL = ("Er ging iets mis bij het beantwoorden van je vraag. Probeer het nog eens, of stel "
+            "je vraag via het formulier van de Kennisrotonde: {url}")
+NO_INDEX_NL = ("De kennisbank is nog niet geladen, dus ik kan nu geen vragen beantwoorden. "
+               "Probeer het later opnieuw.")
+
+# The CORS middleware holds this very list object: fill it from settings, never "*".
+config.project.allow_origins[:] = [o for o in SETTINGS.allow_origins if o != "*"]
+web.patch_index_html()
+web.install(fastapi_app, SETTINGS, RUNTIME.ask)
+RUNTIME.ensure_schema_blocking()
+
+
+@cl.data_layer
+def data_layer():  # noqa: ANN201 - chainlit calls it once, lazily
+    return make_data_layer(SETTINGS)
+
+
+@cl.on_app_startup
+async def startup() -> None:
+    asyncio.get_running_loop().create_task(RUNTIME.retention_loop())
+
+
+@cl.set_starters
+async def starters(user: object = None, language: object = None) -> list[cl.Starter]:
+    return [cl.Starter(label=label, message=message) for label, message in render.STARTERS]
+
+
+async def send_filters() -> None:
+    await cl.ChatSettings([
+        Select(id=render.SECTOR_SETTING, label="Sector", values=list(render.SECTORS),
+               initial_index=0),
+        Select(id=render.TYPE_SETTING, label="Soort kennisproduct",
+               values=list(render.DOC_TYPES), initial_index=0),
+    ]).send()
+
+
+@cl.on_chat_start
+async def start() -> None:
+    cl.user_session.set("history", [])
+    await send_filters()
+
+
+@cl.on_chat_resume
+async def resume(thread: dict) -> None:
+    cl.user_session.set("history", render.turns_from_steps(thread.get("steps") or []))
+    await send_filters()
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> cl.Message:
+    question = redact(message.content)
+    if question != message.content:  # show the visitor what was kept
+        message.content = question
+        await message.update()
+    history: list[Turn] = cl.user_session.get("history") or []
+    filters = render.filters_from(cl.context.session.chat_settings)
+    try:
+        async with cl.Step(name="Zoeken in de kennisbank", type="retrieval") as step:
+            step.input = question
+            answer = await asyncio.to_thread(RUNTIME.ask, question, history, filters)
+            step.output = render.retrieval_summary(answer)
+    except FileNotFoundError:
+        log.exception("no index")
+        return await cl.Message(content=NO_INDEX_NL).send()
+    except Exception:  # noqa: BLE001 - the visitor gets a Dutch message, the log the trace
+        log.exception("answering failed")
+        return await cl.Message(content=ERROR_NL.format(url=SETTINGS.question_form_url)).send()
+
+    content = render.message_markdown(answer, SETTINGS.question_form_url)
+    msg = cl.Message(content="", elements=source_elements(answer))
+    for piece in render.stream_pieces(content):
+        await msg.stream_token(piece)
+        await asyncio.sleep(SETTINGS.stream_delay_ms / 1000)
+    msg.content = content
+    msg.metadata = {"refused": answer.refused, "answerer": answer.answerer,
+                    "cited_sources": [s.meta.get("source") for s in answer.sources
+                                      if s.n in set(answer.cited)]}
+    await msg.send()
+    cl.user_session.set("history", [*history, Turn("user", question),
+                                    Turn("assistant", answer.text)][-20:])
+    return msg
+
+
+def source_elements(answer: object) -> list[cl.Text | cl.Pdf]:
+    out: list[cl.Text | cl.Pdf] = []
+    for spec in render.source_elements(answer, SETTINGS.sources_dir):  # type: ignore[arg-type]
+        if spec.kind == "pdf":
+            out.append(cl.Pdf(name=spec.name, path=str(spec.path), page=spec.page,
+                              display="side"))
+        else:
+            out.append(cl.Text(name=spec.name, content=spec.content, display="side"))
+    return out

@@ -26,10 +26,10 @@ def make_settings(index_dir: Path, **overrides: object) -> Settings:
                     **overrides)  # type: ignore[arg-type]
 
 
-def _build(index_dir: Path, embeddings: str) -> Settings:
+def _build(index_dir: Path, embeddings: str, **overrides: object) -> Settings:
     from ingest.pipeline import Ingestor
 
-    settings = make_settings(index_dir, embeddings=embeddings)
+    settings = make_settings(index_dir, embeddings=embeddings, **overrides)
     summary = Ingestor(settings).run([CORPUS], progress=False)
     assert not summary.errors, summary.errors
     return settings
@@ -44,7 +44,8 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def bow_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The bundled corpus, ingested with bag-of-words fake embeddings (fast)."""
-    return _build(tmp_path_factory.mktemp("bow-index"), "fake-bow")
+    # The refusal weights are calibrated for e5 cosines: with fake vectors nothing is refused.
+    return _build(tmp_path_factory.mktemp("bow-index"), "fake-bow", refusal_threshold=0.0)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ _EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</
 
 def strip_third_party(page: str) -> str:
     """Remove stylesheets, preconnects and scripts that point at another host."""
+    page = page.replace('<html lang="en">', '<html lang="nl">', 1)
     return _EXTERNAL_SCRIPT.sub("", _EXTERNAL_LINK.sub("", page))
 
 

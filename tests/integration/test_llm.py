@@ -109,7 +109,7 @@ def canary_index(tmp_path: Path):  # noqa: ANN201
     for name in ("kr-9001-huiswerk-po.md", "kr-9002-huiswerk-vo.md", "kr-9026-smartphones-klas.md"):
         shutil.copy(CORPUS / "kennisrotonde" / name, root / "kennisrotonde" / name)
     (root / "notitie.md").write_text(CANARY, encoding="utf-8")
-    settings = make_settings(tmp_path / "index", embeddings="fake-bow")
+    settings = make_settings(tmp_path / "index", embeddings="fake-bow", refusal_threshold=0.0)
     Ingestor(settings).run([root], progress=False)
     return settings
 

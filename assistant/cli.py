@@ -19,8 +19,10 @@ from assistant.settings import Settings, load_settings
 def _settings(index: Path | None) -> Settings:
     settings = load_settings()
     if index is not None:
-        settings = settings.model_copy(update={"index_dir": index,
-                                               "gaps_log": index / "gaps.jsonl"})
+        update: dict[str, object] = {"index_dir": index}
+        if settings.gaps_log == settings.index_dir / "gaps.jsonl":  # the default follows
+            update["gaps_log"] = index / "gaps.jsonl"
+        settings = settings.model_copy(update=update)
     return settings
 
 
@@ -111,7 +113,7 @@ def status(index: Path | None, as_json: bool) -> None:
                    f"{run['seconds']} s")
 
 
-def _filters(sector: tuple[str, ...], doc_type: tuple[str, ...], since: str, until: str):  # noqa: ANN202
+def _filters(sector: tuple[str, ...], doc_type: tuple[str, ...], since: str, until: str):
     from assistant.retrieve import Filters
 
     return Filters(sectors=sector, doc_types=doc_type, date_from=since, date_to=until)
@@ -243,6 +245,31 @@ def _compare(settings: Settings, items: list, specs: tuple[str, str],
              "questions": table}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+@main.command()
+@index_option
+@click.option("--top", default=30, show_default=True, help="How many questions to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def gaps(index: Path | None, top: int, as_json: bool) -> None:
+    """List refused questions (knowledge gaps) by frequency, for the Kennisrotonde desk.
+
+    \b
+    Examples:
+      nro gaps
+      nro gaps --top 100 --json > gaps.json
+    """
+    from assistant.gaps import knowledge_gaps
+
+    rows = knowledge_gaps(_settings(index).gaps_log)[:top]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo("No refused questions logged yet.")
+        return
+    for row in rows:
+        click.echo(f"{row['count']:>4}  {row['last_seen'][:10]}  {row['question']}")
+
+
 def _parse_line(line: str) -> tuple[str, list]:
     from assistant.service import Turn
 
@@ -255,6 +282,84 @@ def _parse_line(line: str) -> tuple[str, list]:
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             pass
     return line, []
+
+
+@main.command()
+@index_option
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 behind a proxy or in a container).")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help="Folder ingested when the index is empty (default: NRO_SOURCES_DIR, "
+              "the bundled corpus/).")
+def serve(index: Path | None, port: int, host: str, corpus: Path | None) -> None:
+    """Start the chat (full page, Copilot widget, /api/ask) on the index.
+
+    When the index is empty, the bundled corpus is ingested first. The page is Dutch; the
+    widget script is served at /copilot/index.js (see docs/web.md).
+
+    \b
+    Examples:
+      nro serve
+      nro serve --port 8080
+      NRO_DATABASE_URL=postgresql+asyncpg://nro@db/nro nro serve --host 0.0.0.0
+    """
+    from assistant.chat import serve as chat_serve
+
+    settings = _settings(index)
+    corpus = corpus or Path(settings.sources_dir)
+    if not corpus.is_absolute() and not corpus.exists():
+        corpus = chat_serve.PROJECT_ROOT / corpus
+    settings = settings.model_copy(update={"sources_dir": corpus})
+    if chat_serve.ensure_index(settings, corpus, click.echo) == 1:
+        click.echo("error: ingesting the corpus failed", err=True)
+        sys.exit(1)
+    click.echo(f"Kennisassistent: {chat_serve.url_of(host, port)}  (Ctrl+C to stop)")
+    sys.exit(chat_serve.run(settings, host, port))
+
+
+@main.group()
+def feedback() -> None:
+    """Feedback on chat answers (thumbs and comments) from the chat database."""
+
+
+@feedback.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("--as-golden", is_flag=True, help="Write golden-set lines instead: thumbs up "
+              "confirms the cited sources, thumbs down becomes a line to review.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of stdout.")
+@index_option
+def feedback_export(fmt: str, as_golden: bool, output: Path | None, index: Path | None) -> None:
+    """Export every feedback with its question, answer, rating, comment and cited sources.
+
+    Reads NRO_DATABASE_URL (default: the SQLite chat database in the index folder).
+
+    \b
+    Examples:
+      nro feedback export > feedback.jsonl
+      nro feedback export --format csv -o feedback.csv
+      nro feedback export --as-golden >> tests/golden/from-feedback.jsonl
+    """
+    import asyncio
+
+    from assistant.chat import feedback as fb
+    from assistant.chat.datalayer import database_url
+    from assistant.chat.schema import ensure_schema
+
+    url = database_url(_settings(index))
+    asyncio.run(ensure_schema(url))
+    rows = asyncio.run(fb.feedback_rows(url))
+    if as_golden:
+        text = fb.to_jsonl(fb.as_golden(r) for r in rows)
+    else:
+        text = fb.to_csv(rows) if fmt == "csv" else fb.to_jsonl(rows)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{len(rows)} feedback rows written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

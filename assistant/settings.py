@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     refusal_threshold: float = Field(0.5, description="Minimum relevance (0-1, calibrated on the "
                                      "golden set, see README) below which the assistant refuses.")
     answer_sentences: int = Field(4, description="Sentences in an extractive answer.")
-    gaps_log: Path = Field(Path("index/gaps.jsonl"), description="JSONL log of refused "
-                           "questions (knowledge gaps) for staff.")
+    gaps_log: Path | None = Field(None, description="JSONL log of refused questions "
+                                  "(knowledge gaps) for staff. Empty: gaps.jsonl in index_dir.")
     question_form_url: str = Field("https://www.nro.nl/kennisrotonde/vraag-stellen",
                                    description="Kennisrotonde question form shown on refusal.")
 
@@ -75,6 +75,12 @@ class Settings(BaseSettings):
                                    "offline answer, so that it visibly streams in the chat.")
     api_trust_forwarded: bool = Field(False, description="Rate-limit /api/ask by the first "
                                       "X-Forwarded-For address (only behind a trusted proxy).")
+
+    @model_validator(mode="after")
+    def _defaults_inside_index(self) -> "Settings":
+        if self.gaps_log is None:
+            self.gaps_log = self.index_dir / "gaps.jsonl"
+        return self
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from assistant.lexical import tokenize
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(]?[A-Z0-9À-Ý])")
+# A sentence ends at . ! or ? followed by a capital (an inline list marker "- " in between is
+# dropped: PDF text reflowed into one paragraph keeps its list items that way).
+_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?:[-\u2022]\s+)?(?=[\"'(*]?[A-Z0-9À-Ý])")
 _ABBREV_END = re.compile(r"\b(?:o\.a|e\.a|bijv|d\.w\.z|m\.a\.w|resp|ca|nr|p|pp|dr|prof|vs|etc|zgn)\.$",
                          re.I)
 # Sections whose sentences are not findings: the asker's question, reading lists.
@@ -55,10 +57,9 @@ def chunk_sentences(chunk_text: str) -> list[Sentence]:
             section = stripped.lstrip("#").strip()
         elif not stripped:
             flush()
-        elif stripped.startswith(("- ", "* ")):
+        elif stripped.startswith(("- ", "* ")):  # a list item; its wrapped lines follow
             flush()
             paragraph.append(stripped[2:])
-            flush()
         else:
             paragraph.append(stripped)
     flush()

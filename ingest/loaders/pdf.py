@@ -19,6 +19,10 @@ from ingest.loaders.common import default_doc_type, iso_date
 
 _BREAK = re.compile(r"(\w+)-\n(\w+)")
 _PAGE_NUMBER_LINE = re.compile(r"^\s*(?:pagina\s+)?[0-9ivxlc]+\s*(?:/\s*\d+)?\s*$", re.I)
+# Bullet glyphs come out of PDFs as a symbol (or a control character such as DEL) on its own
+# line or before the item; they become Markdown list items ("- ").
+_BULLET = re.compile(r"^[\x7f\u2022\u25aa\u25e6\u00b7\u25cf\u25a0\u2013\u2212]\s*(?:\n|(?=\S))", re.M)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def dehyphenate(text: str) -> str:
@@ -38,7 +42,8 @@ def dehyphenate(text: str) -> str:
 
 def _page_text(raw: str) -> str:
     lines = [ln for ln in clean_text(raw).split("\n") if not _PAGE_NUMBER_LINE.match(ln)]
-    return "\n".join(lines).strip()
+    text = _BULLET.sub("- ", "\n".join(lines))
+    return _CONTROL.sub("", text).strip()
 
 
 def _outline(reader: object) -> list[tuple[int, str]]:

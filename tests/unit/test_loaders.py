@@ -201,3 +201,17 @@ def test_dehyphenation_rules() -> None:
     text = "We zagen vo-scholen en po-scholen.\nDe leer-\nlingen en de vo-\nscholen en de ge-\nmeente."
     out = pdf.dehyphenate(text)
     assert "leerlingen" in out and "vo-scholen en de" in out and "gemeente" in out
+
+
+def test_pdf_bullet_glyphs_become_list_items() -> None:
+    raw = "Tips:\n\x7f\nBeperk je tot twee punten. Een werkstuk vol\nopmerkingen overweldigt.\n\u2022 Prijs inzet.\n12\n"
+    assert pdf._page_text(raw) == ("Tips:\n- Beperk je tot twee punten. Een werkstuk vol\n"
+                                   "opmerkingen overweldigt.\n- Prijs inzet.")
+
+
+def test_wrapped_list_items_stay_whole_sentences() -> None:
+    from assistant.sentences import chunk_sentences
+
+    text = "Titel\n## Tips\n- Beperk je tot twee punten. Een werkstuk vol\nopmerkingen overweldigt.\n- Prijs inzet."
+    assert [s.text for s in chunk_sentences(text)] == [
+        "Beperk je tot twee punten.", "Een werkstuk vol opmerkingen overweldigt.", "Prijs inzet."]

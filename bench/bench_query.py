@@ -92,29 +92,47 @@ def measure(settings: Settings, questions: list[str]) -> dict[str, float]:
             "t50": percentile(total, 50), "t95": percentile(total, 95), "n": len(questions)}
 
 
+def measure_in_subprocess(index: Path) -> dict[str, float]:
+    """A fresh process per size, so that memory and load time belong to that size alone."""
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, "--measure", str(index)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--base-index", type=Path, default=ROOT / "index")
     ap.add_argument("--work", type=Path, default=ROOT / "out" / "bench-indexes")
     args = ap.parse_args()
-    base = base_index(args.base_index)
     questions = [i.q for i in load_golden(ROOT / "tests" / "golden" / "golden.jsonl")
                  if not i.history]
+    if args.measure:
+        import json
+
+        settings = Settings(_env_file=None, index_dir=args.measure,  # type: ignore[call-arg]
+                            gaps_log=args.measure / "gaps.jsonl")
+        print(json.dumps(measure(settings, questions)))
+        return
+    base = base_index(args.base_index)
     rows = []
     for size in map(int, args.sizes.split(",")):
         t0 = time.perf_counter()
         settings = synthesize(base, size, args.work / f"n{size}")
         build_s = time.perf_counter() - t0
-        r = measure(settings, questions)
+        r = measure_in_subprocess(settings.index_dir)
         print(f"{size}: built in {build_s:.0f} s; {r}")
         rows.append(f"| {r['chunks']} | {r['r50']:.1f} | {r['r95']:.1f} | {r['t50']:.1f} | "
                     f"{r['t95']:.1f} | {r['load_s']:.1f} | {r['rss_before']:.0f} → "
                     f"{r['rss_after']:.0f} |")
     body = f"""Machine: {machine()}
 
-Command: `uv run --group dev python bench/bench_query.py` (one process per run; each size
-measured over {len(questions)} golden-set questions after one warm-up pass; offline answerer,
+Command: `uv run --group dev python bench/bench_query.py` (each size measured in a fresh
+process over {len(questions)} golden-set questions after one warm-up pass; offline answerer,
 hybrid retrieval, embedded Chroma).
 
 | chunks | retrieve p50 ms | retrieve p95 ms | total p50 ms | total p95 ms | load s | RSS MB before → after |

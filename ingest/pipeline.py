@@ -33,6 +33,9 @@ from ingest.loaders import loader_for
 
 log = logging.getLogger(__name__)
 CHROMA_MAX_BATCH = 5000  # Chroma refuses more than 5461 records per call
+# Bump when a loader or the chunker changes what it makes of the same bytes: every file is then
+# parsed again on the next run (unchanged chunks still come from the embedding cache).
+PIPELINE_VERSION = "2"
 
 
 class IngestError(Exception):
@@ -88,6 +91,8 @@ class Ingestor:
         self.cache = EmbeddingCache(self.paths.embcache, self.embeddings.name)
         self.manifest = Manifest(self.paths.manifest)
         self.summary = Summary()
+        self._fingerprint = sha256(f"{PIPELINE_VERSION}|{settings.chunk_tokens}|"
+                                   f"{settings.chunk_overlap_tokens}")[:12]
 
     # -- the run -------------------------------------------------------------------------
     def run(self, roots: Sequence[Path], prune: bool = False, full: bool = False,
@@ -156,7 +161,7 @@ class Ingestor:
             if size == 0:
                 raise LoadError("the file is empty (0 bytes)")
             data = path.read_bytes()
-            file_hash = sha256(data)
+            file_hash = f"{sha256(data)}:{self._fingerprint}"
             if file_hash == known_hash:
                 self.summary.files_unchanged += 1
                 return

@@ -187,3 +187,11 @@ def test_kill_9_then_rerun_gives_the_same_index(kb: Path, tmp_path: Path) -> Non
     clean = make_settings(tmp_path / "clean", embeddings="fake")
     Ingestor(clean).run([kb], progress=False)  # ids do not depend on the embeddings
     assert set(ids) == set(_chunks(clean))
+
+
+def test_a_changed_chunking_setting_reparses_but_reuses_embeddings(kb: Path, settings) -> None:  # noqa: ANN001
+    first = Ingestor(settings).run([kb], progress=False)
+    bigger = settings.model_copy(update={"chunk_tokens": 600})
+    rerun = Ingestor(bigger).run([kb], progress=False)
+    assert rerun.files_unchanged == 0 and rerun.documents == first.documents
+    assert rerun.chunks_removed > 0 and len(_chunks(bigger)) < first.chunks_added

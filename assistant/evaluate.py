@@ -23,7 +23,8 @@ import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from assistant.answer import Answer
 from assistant.retrieve import Filters, Source
@@ -227,7 +228,7 @@ def compare(rows_a: list[dict], rows_b: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: (not r["outcome_changed"], not r["changed"]))
 
 
-def fit_logistic(x: "list[list[float]]", y: list[int], steps: int = 4000,
+def fit_logistic(x: list[list[float]], y: list[int], steps: int = 4000,
                  lr: float = 0.5, l2: float = 1e-3) -> list[float]:
     """Logistic regression by gradient descent on standardised features; returns weights
     on the original scale as [bias, w1, w2, ...]."""

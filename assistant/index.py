@@ -19,7 +19,7 @@ import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 

@@ -11,7 +11,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class LexicalIndex:
         self.doc_freq = doc_freq  # stem -> number of chunks containing it
 
     @classmethod
-    def build(cls, ids: Sequence[str], texts: Sequence[str], metas: Sequence[dict]) -> "LexicalIndex":
+    def build(cls, ids: Sequence[str], texts: Sequence[str], metas: Sequence[dict]) -> LexicalIndex:
         import bm25s
 
         bm25 = bm25s.BM25()
@@ -91,7 +91,7 @@ class LexicalIndex:
             tmp.replace(folder)
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
+    def load(cls, folder: Path) -> LexicalIndex:
         import bm25s
 
         with open(folder / "chunks.json", encoding="utf-8") as fh:

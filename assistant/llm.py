@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 from assistant.answer import Answer
 from assistant.prompts import load_prompt

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -69,7 +69,7 @@ def parse_prompt(text: str, origin: str = "<string>") -> Prompt:
     return Prompt(str(data["name"]), int(data["version"]), declared, data["system"], data["user"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
     path = folder / f"{name}.yaml"
     return parse_prompt(path.read_text(encoding="utf-8"), str(path.name))

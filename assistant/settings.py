@@ -9,7 +9,7 @@ environment dict to :func:`load_settings`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,7 +77,7 @@ class Settings(BaseSettings):
                                       "X-Forwarded-For address (only behind a trusted proxy).")
 
     @model_validator(mode="after")
-    def _defaults_inside_index(self) -> "Settings":
+    def _defaults_inside_index(self) -> Settings:
         if self.gaps_log is None:
             self.gaps_log = self.index_dir / "gaps.jsonl"
         return self

@@ -35,18 +35,20 @@ NO_INDEX_NL = ("De kennisbank is nog niet geladen, dus ik kan nu geen vragen bea
 # The CORS middleware holds this very list object: fill it from settings, never "*".
 config.project.allow_origins[:] = [o for o in SETTINGS.allow_origins if o != "*"]
 web.patch_index_html()
-web.install(fastapi_app, SETTINGS, RUNTIME.ask)
+web.install(fastapi_app, SETTINGS, RUNTIME.ask, lambda: RUNTIME.ready)
 RUNTIME.ensure_schema_blocking()
 
 
 @cl.data_layer
-def data_layer():  # noqa: ANN201 - chainlit calls it once, lazily
+def data_layer():
     return make_data_layer(SETTINGS)
 
 
 @cl.on_app_startup
 async def startup() -> None:
-    asyncio.get_running_loop().create_task(RUNTIME.retention_loop())
+    loop = asyncio.get_running_loop()
+    loop.create_task(RUNTIME.retention_loop())
+    loop.run_in_executor(None, RUNTIME.warm_up)
 
 
 @cl.set_starters
@@ -91,13 +93,13 @@ async def on_message(message: cl.Message) -> cl.Message:
     except FileNotFoundError:
         log.exception("no index")
         return await cl.Message(content=NO_INDEX_NL).send()
-    except Exception:  # noqa: BLE001 - the visitor gets a Dutch message, the log the trace
+    except Exception:
         log.exception("answering failed")
         return await cl.Message(content=ERROR_NL.format(url=SETTINGS.question_form_url)).send()
 
     content = render.message_markdown(answer, SETTINGS.question_form_url)
     msg = cl.Message(content="", elements=source_elements(answer))
-    for piece in render.stream_pieces(content):
+    for piece in render.stream_pieces(content, words=4):
         await msg.stream_token(piece)
         await asyncio.sleep(SETTINGS.stream_delay_ms / 1000)
     msg.content = content
@@ -111,11 +113,14 @@ async def on_message(message: cl.Message) -> cl.Message:
 
 
 def source_elements(answer: object) -> list[cl.Text | cl.Pdf]:
+    # The widget (Copilot 2.12) pops every "side" element open in a dialog as soon as it
+    # arrives; "page" elements open there only when their [n] is clicked.
+    display = "page" if cl.context.session.client_type == "copilot" else "side"
     out: list[cl.Text | cl.Pdf] = []
     for spec in render.source_elements(answer, SETTINGS.sources_dir):  # type: ignore[arg-type]
         if spec.kind == "pdf":
             out.append(cl.Pdf(name=spec.name, path=str(spec.path), page=spec.page,
-                              display="side"))
+                              display=display))
         else:
-            out.append(cl.Text(name=spec.name, content=spec.content, display="side"))
+            out.append(cl.Text(name=spec.name, content=spec.content, display=display))
     return out

@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import hmac
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from assistant.settings import Settings
 

@@ -41,16 +41,19 @@ DOC_TYPES: dict[str, str] = {"Alle kennisproducten": "",
 SECTOR_SETTING, TYPE_SETTING = "sector", "doc_type"
 
 _WORDS = re.compile(r"\S+\s*")
+_BANG = re.compile(r"!(\[)?")
 
 
 def inert(text: str) -> str:
     """Markdown that shows ``text`` as written but cannot load or run anything.
 
-    ``<`` becomes an entity (no HTML tag, no autolink), ``!`` is escaped (no image), and a
+    ``<`` becomes an entity (no HTML tag, no autolink), ``!`` and an image's ``[`` are
+    escaped (no image, and no link to where the image was), and a
     backslash is escaped so that it cannot undo the escaping. Works token by token too, which
     matters while an answer streams in.
     """
-    return text.replace("\\", "\\\\").replace("!", "\\!").replace("<", "&lt;")
+    text = _BANG.sub(lambda m: "\\!" + ("\\[" if m.group(1) else ""), text.replace("\\", "\\\\"))
+    return text.replace("<", "&lt;")
 
 
 def filters_from(chat_settings: dict | None) -> Filters | None:
@@ -108,7 +111,7 @@ def source_text(answer: Answer, source: Source) -> str:
     if source.passages:
         body = source.passages[0].text.split("\n", 1)[-1].strip()
         if body and body != quote:
-            lines.append("**Passage**\n\n" + inert(body))
+            lines.append("**Passage**\n\n" + _plain_headings(inert(body)))
     link = source_link(source)
     if link:
         page = meta.get("page_label") or meta.get("page")
@@ -116,6 +119,11 @@ def source_text(answer: Answer, source: Source) -> str:
                  and page else "Lees het volledige document")
         lines.append(f"[{label}]({link})")
     return "\n\n".join(lines)
+
+
+def _plain_headings(text: str) -> str:
+    """Headings inside a passage become bold lines (they are not headings of the panel)."""
+    return re.sub(r"^#{1,6}\s+(.+)$", r"**\1**", text, flags=re.M)
 
 
 def _local_pdf(source: Source, sources_dir: Path | None) -> tuple[Path, int] | None:

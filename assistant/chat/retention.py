@@ -7,7 +7,7 @@ chat app runs it at start-up and then daily; the SQL works on SQLite and Postgre
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ HAVING COALESCE(MAX(s."createdAt"), t."createdAt", '') < :cutoff
 
 def cutoff_iso(days: int, now: datetime | None = None) -> str:
     """Chainlit stores times as ISO text ending in Z; ISO strings compare in time order."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
@@ -47,7 +47,7 @@ async def purge_old_threads(url: str, days: int, files_root: Path | None = None,
     return len(ids)
 
 
-async def _delete_thread(conn, thread_id: str, files_root: Path | None) -> None:  # noqa: ANN001
+async def _delete_thread(conn, thread_id: str, files_root: Path | None) -> None:
     p = {"id": thread_id}
     keys = [r[0] for r in await conn.execute(
         sa.text('SELECT "objectKey" FROM elements WHERE "threadId" = :id'), p)]

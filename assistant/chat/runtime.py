@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.answer import Answer
 from assistant.chat.datalayer import database_url, files_dir
@@ -32,6 +32,7 @@ class ChatRuntime:
         self._assistant = assistant
         self._open_lock = threading.Lock()
         self._ask_lock = threading.Lock()
+        self.ready = False
 
     @property
     def assistant(self) -> Assistant:
@@ -39,6 +40,18 @@ class ChatRuntime:
             if self._assistant is None:
                 self._assistant = Assistant(self.settings)
             return self._assistant
+
+    def warm_up(self) -> bool:
+        """Open the index and load the embedding model before the first visitor asks."""
+        try:
+            self.assistant.retriever.search("huiswerk in de basisschool")
+        except Exception:  # noqa: BLE001 - a missing index is reported when someone asks
+            log.warning("warm-up failed; the index is opened on the first question",
+                        exc_info=True)
+            return False
+        finally:
+            self.ready = True
+        return True
 
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:
@@ -66,6 +79,6 @@ class ChatRuntime:
         while True:
             try:
                 await self.purge_old()
-            except Exception:  # noqa: BLE001 - a failed purge must not stop the server
+            except Exception:
                 log.exception("retention run failed")
             await asyncio.sleep(DAY_S)

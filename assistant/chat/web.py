@@ -2,6 +2,7 @@
 
 - ``POST /api/ask``: the ``nro ask --json`` object for ``{"question": ..., "history": [...],
   "sector": [...], "type": [...]}``, with a size limit and a per-client rate limit;
+- ``GET /copilot/index.js``: the widget script, without its Google Fonts fallback;
 - ``GET /chat-files/...``: files of stored source elements (see :mod:`assistant.chat.storage`);
 - ``GET /staff`` and ``/staff/gesprek/{id}``: conversations and feedback for NRO staff
   (login from settings, see :mod:`assistant.chat.auth`);
@@ -12,13 +13,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from assistant.chat import auth, feedback
 from assistant.chat.datalayer import database_url, files_dir
@@ -29,9 +33,9 @@ from assistant.service import Turn
 from assistant.settings import Settings
 
 MAX_BODY_BYTES = 64_000
-_EXTERNAL_LINK = re.compile(r"<link\b[^>]*href=\"https?://[^\"]*\"[^>]*/?>\s*", re.I)
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*href=\"https?://[^\"]*\"[^>]*/?>\s*", re.IGNORECASE)
 _EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>\s*",
-                              re.I)
+                              re.IGNORECASE)
 
 
 def strip_third_party(page: str) -> str:
@@ -42,7 +46,7 @@ def strip_third_party(page: str) -> str:
 
 def patch_index_html() -> None:
     """Make Chainlit serve its page without links to Google Fonts or cdn.jsdelivr.net."""
-    import chainlit.server as server
+    from chainlit import server
 
     original = server.get_html_template
     if getattr(original, "_nro_patched", False):
@@ -53,6 +57,33 @@ def patch_index_html() -> None:
 
     template._nro_patched = True  # type: ignore[attr-defined]
     server.get_html_template = template
+
+
+GOOGLE_INTER = "https://fonts.googleapis.com/css2?family=Inter:wght@400;500;700&display=swap"
+
+
+@functools.lru_cache(maxsize=1)
+def copilot_script() -> bytes:
+    """Chainlit's widget script without its fallback to Google Fonts.
+
+    With ``custom_fonts: []`` in theme.json the 2.12 widget adds a stylesheet link to Google
+    Fonts into the host page; an empty data: stylesheet takes its place (system fonts).
+    """
+    import chainlit.server as server
+
+    raw = (Path(server.copilot_build_dir) / "index.js").read_bytes()
+    return raw.replace(GOOGLE_INTER.encode(), b"data:text/css,")
+
+
+def widget_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/copilot/index.js")
+    async def widget_js() -> Response:
+        return Response(copilot_script(), media_type="application/javascript",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+    return router
 
 
 def client_key(request: Request, settings: Settings) -> str:
@@ -90,9 +121,9 @@ def parse_ask(body: dict[str, Any], settings: Settings) -> tuple[str, list[Turn]
                                                     doc_types=strings("type"))
 
 
-def api_router(settings: Settings, ask: Callable[..., Any],
+def api_router(settings: Settings, answer_fn: Callable[..., Any],
                limiter: RateLimiter | None = None) -> APIRouter:
-    """``ask(question, history, filters)`` is the (thread-safe, blocking) answering call."""
+    """``answer_fn(question, history, filters)`` is the thread-safe, blocking answering call."""
     router = APIRouter()
     limiter = limiter or RateLimiter(settings.api_rate_per_minute)
 
@@ -117,7 +148,7 @@ def api_router(settings: Settings, ask: Callable[..., Any],
             return _error(413, str(exc))
         except ValueError as exc:
             return _error(400, str(exc))
-        answer = await asyncio.to_thread(ask, question, history, filters)
+        answer = await asyncio.to_thread(answer_fn, question, history, filters)
         return JSONResponse(answer.to_json())
 
     return router
@@ -208,14 +239,27 @@ def staff_router(settings: Settings) -> APIRouter:
     return router
 
 
-def install(app: FastAPI, settings: Settings, ask: Callable[..., Any]) -> None:
+def ready_router(is_ready: Callable[[], bool]) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/api/ready")
+    async def ready() -> JSONResponse:
+        """200 once the index is open and the model loaded (for load balancers and tests)."""
+        ok = is_ready()
+        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+
+    return router
+
+
+def install(app: FastAPI, settings: Settings, ask: Callable[..., Any],
+            is_ready: Callable[[], bool] = lambda: True) -> None:
     """Add the routes in front of Chainlit's catch-all page route."""
     if getattr(app.state, "nro_routes", False):
         return
     app.state.nro_routes = True
     new = APIRouter()
     for router in (api_router(settings, ask), files_router(settings),
-                   staff_router(settings)):
+                   staff_router(settings), ready_router(is_ready), widget_router()):
         new.include_router(router)
     before = len(app.router.routes)
     app.include_router(new)

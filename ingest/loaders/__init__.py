@@ -7,7 +7,7 @@ bytes (the pipeline has read and hashed them already) and the path relative to t
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Callable
+from collections.abc import Callable
 
 from ingest.documents import Document
 from ingest.loaders import html, markdown, pdf, projects, text

@@ -124,7 +124,7 @@ class TestHtml(LoaderContract):
 
 class TestText(LoaderContract):
     source = "notities/plan.txt"
-    sample = "Leesplan\n\nWe lezen elke dag twintig minuten.\n".encode()
+    sample = b"Leesplan\n\nWe lezen elke dag twintig minuten.\n"
 
     def test_first_line_is_title(self) -> None:
         (d,) = self.load(self.sample)

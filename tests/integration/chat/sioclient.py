@@ -41,14 +41,14 @@ class ChatClient:
         for name in EVENTS:
             self.sio.on(name, self._recorder(name))
 
-    def _recorder(self, name: str):  # noqa: ANN202
+    def _recorder(self, name: str):
         async def record(data: dict | None = None) -> None:
             self.events.append((name, data or {}, time.perf_counter()))
             if name == "first_interaction":
                 self.thread_id = (data or {}).get("thread_id")
         return record
 
-    async def connect(self) -> "ChatClient":
+    async def connect(self) -> ChatClient:
         await self.sio.connect(self.base_url, socketio_path="/ws/socket.io",
                                transports=["websocket"],
                                auth={"sessionId": self.session_id, "clientType": self.client_type,
@@ -57,7 +57,7 @@ class ChatClient:
         await self._wait(lambda: any(e[0] == "chat_settings" for e in self.events), 10)
         return self
 
-    async def _wait(self, done, timeout: float) -> None:  # noqa: ANN001
+    async def _wait(self, done, timeout: float) -> None:
         deadline = time.perf_counter() + timeout
         while not done():
             if time.perf_counter() > deadline:
@@ -69,9 +69,9 @@ class ChatClient:
         t0 = time.perf_counter()
         msg = {"id": str(uuid.uuid4()), "threadId": self.thread_id or "", "name": "User",
                "type": "user_message", "output": question,
-               "createdAt": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+               "createdAt": datetime.datetime.now(datetime.UTC).isoformat()}
         await self.sio.emit("client_message", {"message": msg, "fileReferences": None})
-        await self._wait(lambda: any(e[0] == "task_end" for e in self.events[start:]), timeout)
+        await self._wait(lambda: self._answered(start), timeout)
         new = self.events[start:]
         tokens = [d.get("output", "") for e, d, _ in new if e == "stream_start"]
         tokens += [d["token"] for e, d, _ in new if e == "stream_token"]
@@ -82,6 +82,11 @@ class ChatClient:
         return Reply(question, time.perf_counter() - t0, first - t0 if first else None,
                      answers[-1] if answers else None, tokens,
                      [d for e, d, _ in new if e == "element"], steps)
+
+    def _answered(self, start: int) -> bool:
+        """Our message's task has ended (task_start ... task_end after we sent it)."""
+        names = [e[0] for e in self.events[start:]]
+        return "task_start" in names and "task_end" in names[names.index("task_start"):]
 
     async def close(self) -> None:
         await self.sio.disconnect()

@@ -16,16 +16,16 @@ from .conftest import fake_session
 
 
 class RecEmitter(BaseChainlitEmitter):
-    def __init__(self, session) -> None:  # noqa: ANN001
+    def __init__(self, session) -> None:
         super().__init__(session)
         self.events: list[tuple[str, object]] = []
 
-    async def send_step(self, d): self.events.append(("send_step", d))  # noqa: ANN001, ANN201, E704
-    async def update_step(self, d): self.events.append(("update_step", d))  # noqa: ANN001, ANN201, E704
-    async def stream_start(self, d): self.events.append(("stream_start", d))  # noqa: ANN001, ANN201, E704
-    async def send_element(self, d): self.events.append(("element", d))  # noqa: ANN001, ANN201, E704
+    async def send_step(self, d): self.events.append(("send_step", d))
+    async def update_step(self, d): self.events.append(("update_step", d))
+    async def stream_start(self, d): self.events.append(("stream_start", d))
+    async def send_element(self, d): self.events.append(("element", d))
 
-    async def send_token(self, id, token, is_sequence=False, is_input=False):  # noqa: A002, ANN001, ANN201
+    async def send_token(self, id, token, is_sequence=False, is_input=False):
         self.events.append(("token", token))
 
     def set_chat_settings(self, settings: dict) -> None:
@@ -38,17 +38,17 @@ class RecEmitter(BaseChainlitEmitter):
         return [d for k, d in self.events if k == kind]
 
 
-def run_chat(app, settings: Settings, questions: list[str], chat_settings: dict | None = None):  # noqa: ANN001, ANN201
+def run_chat(app, settings: Settings, questions: list[str], chat_settings: dict | None = None):
     """Start a chat, ask the questions in turn; returns (messages, emitter, answers seen)."""
     seen = []
 
     class Spy(ChatRuntime):
-        def ask(self, question, history=(), filters=None, on_token=None):  # noqa: ANN001, ANN201
+        def ask(self, question, history=(), filters=None, on_token=None):
             answer = super().ask(question, history, filters, on_token)
             seen.append((question, list(history), filters, answer))
             return answer
 
-    async def go():  # noqa: ANN202
+    async def go():
         session = fake_session(chat_settings)
         emitter = RecEmitter(session)
         context_var.set(ChainlitContext(session, emitter=emitter))

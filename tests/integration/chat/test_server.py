@@ -12,11 +12,11 @@ import httpx
 from assistant.chat.auth import hash_password
 from assistant.settings import Settings
 
-from .conftest import ChatServer, chat_env
+from .servers import ChatServer, chat_env
 from .sioclient import ChatClient
 
 
-async def _ask(url: str, *questions: str, client_type: str = "webapp"):  # noqa: ANN202
+async def _ask(url: str, *questions: str, client_type: str = "webapp"):
     client = await ChatClient(url, client_type).connect()
     try:
         return [await client.ask(q) for q in questions], client.thread_id, client.session_id
@@ -40,6 +40,8 @@ def test_socketio_question_gets_a_streamed_answer_with_linked_sources(server: Ch
 def test_widget_session_answers_too(server: ChatServer) -> None:
     (reply,), _, _ = asyncio.run(_ask(server.url, "Helpt een plusklas?", client_type="copilot"))
     assert reply.message and reply.elements
+    # the widget opens a source only when its [n] is clicked (Copilot auto-opens "side")
+    assert {e["display"] for e in reply.elements} == {"page"}
 
 
 def test_page_is_dutch_hardened_and_loads_nothing_from_other_hosts(server: ChatServer) -> None:
@@ -81,7 +83,7 @@ def _basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def feedback_round_trip(settings: Settings, data_dir, extra_env: dict[str, str]) -> None:  # noqa: ANN001
+def feedback_round_trip(settings: Settings, data_dir, extra_env: dict[str, str]) -> None:
     """Thumbs down with a comment; restart the server; the export and staff page show it."""
     from click.testing import CliRunner
 
@@ -127,11 +129,11 @@ def feedback_round_trip(settings: Settings, data_dir, extra_env: dict[str, str])
 
 
 def test_thumbs_down_survives_a_restart_and_is_exported_sqlite(answering: Settings,
-                                                               tmp_path) -> None:  # noqa: ANN001
+                                                               tmp_path) -> None:
     feedback_round_trip(answering, tmp_path, {})
 
 
-def test_resume_shows_the_stored_feedback(answering: Settings, tmp_path) -> None:  # noqa: ANN001
+def test_resume_shows_the_stored_feedback(answering: Settings, tmp_path) -> None:
     """What the chat loads when a conversation is resumed carries the thumbs and comment."""
     from assistant.chat.datalayer import make_data_layer
 
@@ -147,7 +149,7 @@ def test_resume_shows_the_stored_feedback(answering: Settings, tmp_path) -> None
     settings = answering.model_copy(update={"database_url": env["NRO_DATABASE_URL"],
                                             "chat_files_dir": env["NRO_CHAT_FILES_DIR"]})
 
-    async def load():  # noqa: ANN202
+    async def load():
         layer = make_data_layer(settings)
         thread = await layer.get_thread(thread_id)
         files = [await layer.storage_provider.get_read_url(e["objectKey"])
@@ -159,3 +161,8 @@ def test_resume_shows_the_stored_feedback(answering: Settings, tmp_path) -> None
     assert answer["feedback"]["value"] == 1 and answer["feedback"]["comment"] == "Duidelijk"
     assert {e["name"] for e in thread["elements"]} >= {e["name"] for e in reply.elements}
     assert all(f.startswith("/chat-files/") for f in files)
+
+
+def test_thumbs_down_survives_a_restart_and_is_exported_postgresql(
+        answering: Settings, postgres: str, tmp_path) -> None:  # noqa: ANN001
+    feedback_round_trip(answering, tmp_path, {"NRO_DATABASE_URL": postgres})

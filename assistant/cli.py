@@ -259,7 +259,8 @@ def gaps(index: Path | None, top: int, as_json: bool) -> None:
     """
     from assistant.gaps import knowledge_gaps
 
-    rows = knowledge_gaps(_settings(index).gaps_log)[:top]
+    settings = _settings(index)
+    rows = knowledge_gaps(settings.gaps_log or settings.index_dir / "gaps.jsonl")[:top]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Protocol
+from typing import Any, Protocol
 from collections.abc import Sequence
 
 import numpy as np
@@ -105,7 +105,7 @@ class BagOfWordsEmbeddings:
 class LangChainEmbeddings:
     """Wraps a LangChain ``Embeddings`` object (OpenAI-compatible or Ollama)."""
 
-    def __init__(self, name: str, inner: object) -> None:
+    def __init__(self, name: str, inner: Any) -> None:
         self.name = name
         self._inner = inner
         self.dim = 0

@@ -46,7 +46,7 @@ def make_chat_model(settings: Settings) -> Any:
             import langchain_openai
         except ImportError as exc:  # pragma: no cover
             raise RuntimeError("install the 'langchain-openai' package for openai: models") from exc
-        common = {"timeout": settings.llm_timeout_s, "max_retries": settings.llm_max_retries,
+        common: dict[str, Any] = {"timeout": settings.llm_timeout_s, "max_retries": settings.llm_max_retries,
                   "api_key": settings.llm_api_key or "not-needed", "temperature": 0,
                   "streaming": True}
         if settings.azure_api_version:

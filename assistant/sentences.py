@@ -43,7 +43,9 @@ def split_sentences(text: str) -> list[str]:
 def chunk_sentences(chunk_text: str) -> list[Sentence]:
     """Sentences of a chunk (its first line is the document title and is skipped)."""
     _, _, body = chunk_text.partition("\n")
-    section, out, paragraph = "", [], []
+    section = ""
+    out: list[Sentence] = []
+    paragraph: list[str] = []
 
     def flush() -> None:
         for s in split_sentences(" ".join(paragraph)):

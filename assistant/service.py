@@ -124,7 +124,7 @@ class Assistant:
 
     def log_gap(self, question: str, retrieval: Retrieval, score: float,
                 filters: Filters | None) -> None:
-        path = Path(self.settings.gaps_log)
+        path = Path(self.settings.gaps_log or self.settings.index_dir / "gaps.jsonl")
         path.parent.mkdir(parents=True, exist_ok=True)
         record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "question": redact(question),
                   "relevance": round(score, 4),

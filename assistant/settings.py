@@ -93,4 +93,4 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         if key in env:
             values[name] = env[key]
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]

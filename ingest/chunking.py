@@ -58,7 +58,9 @@ def _units(text: str, max_tokens: int) -> list[str]:
 
 
 def _split_section(section: Section, max_tokens: int, overlap: int) -> list[str]:
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for unit in _units(section.text, max_tokens):
         n = count_tokens(unit)
         if current and size + n > max_tokens:

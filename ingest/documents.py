@@ -70,14 +70,14 @@ def clean_text(text: str) -> str:
 def normalise_sectors(values: object) -> list[str]:
     if isinstance(values, str):
         values = values.replace("|", " ").replace(",", " ").split()
-    out = [str(v).strip().lower() for v in (values or [])]  # type: ignore[union-attr]
+    out = [str(v).strip().lower() for v in (values or [])]  # type: ignore[attr-defined]
     return [s for s in SECTORS if s in out]
 
 
 def normalise_list(values: object) -> list[str]:
     if isinstance(values, str):
         values = values.replace("|", ",").split(",")
-    return [str(v).strip() for v in (values or []) if str(v).strip()]  # type: ignore[union-attr]
+    return [str(v).strip() for v in (values or []) if str(v).strip()]  # type: ignore[attr-defined]
 
 
 def sha256(data: bytes | str) -> str:

@@ -201,7 +201,7 @@ class Ingestor:
             part = new[start:start + CHROMA_MAX_BATCH]
             self.collection.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
                                    metadatas=[c.metadata for c in part],
-                                   embeddings=[vectors[c.metadata["content_hash"]] for c in part])
+                                   embeddings=[vectors[str(c.metadata["content_hash"])] for c in part])
         self._delete(sorted(obsolete))
         if existed or existing:
             self.summary.chunks_updated += len(new)

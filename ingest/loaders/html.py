@@ -81,7 +81,7 @@ def load(data: bytes, source: str) -> list[Document]:
         el.decompose()
     for el in soup.find_all(class_=_DROP_CLASSES):
         el.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
+    root: Tag = soup.find("article") or soup.find("main") or soup.body or soup  # type: ignore[assignment]
     h1 = root.find("h1")
     title = h1.get_text(" ", strip=True) if isinstance(h1, Tag) else page_title.split(" | ")[0]
     sectors, themes, tags = _tags_line(root)
@@ -89,7 +89,7 @@ def load(data: bytes, source: str) -> list[Document]:
     if kr is None and isinstance(meta_line, Tag):
         m = re.search(r"KR\.?\s*(\d+)", meta_line.get_text())
         kr = int(m.group(1)) if m else None
-    for el in (tags, meta_line):
+    for el in (tags, meta_line):  # type: ignore[assignment]
         if isinstance(el, Tag):
             el.decompose()
     sections = _sections(root)  # type: ignore[arg-type]

@@ -36,7 +36,10 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 def sections_from_markdown(body: str) -> tuple[str, list[Section]]:
     """Split Markdown into sections by heading; returns (first H1, sections)."""
-    title, path, sections, buf = "", [], [], []
+    title = ""
+    path: list[tuple[int, str]] = []
+    sections: list[Section] = []
+    buf: list[str] = []
 
     def flush() -> None:
         text = "\n".join(buf).strip()

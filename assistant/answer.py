@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from assistant.lexical import tokenize
 from assistant.retrieve import Retrieval, Source
-from assistant.sentences import INJECTION, KEY_SECTIONS, SKIP_SECTIONS, Sentence, chunk_sentences
+from assistant.sentences import (INJECTION, KEY_SECTIONS, NEGATIVE_SECTIONS, SKIP_SECTIONS, Sentence,
+                                 chunk_sentences)
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december"]
@@ -156,11 +157,12 @@ def _candidates(question: str, retrieval: Retrieval, max_sources: int) -> list[_
     for rank, source in enumerate(retrieval.sources[:max_sources]):
         if rank and source.score < 0.75 * top:  # a weak runner-up adds noise, not support
             break
-        for passage in source.passages:
+        for passage in source.evidence:
             for sent in chunk_sentences(passage.text):
                 text = sent.text
                 words = len(text.split())
-                if (SKIP_SECTIONS.match(sent.section) or text in seen or words < 6
+                if (SKIP_SECTIONS.match(sent.section) or NEGATIVE_SECTIONS.search(sent.section)
+                        or text in seen or words < 6
                         or words > 70 or text.rstrip().endswith(("?", ":"))
                         or _DANGLING.match(text) or "http" in text or INJECTION.search(text)):
                     continue

@@ -83,7 +83,7 @@ def _ranks(sources: Sequence[Source], expected: Sequence[str]) -> list[int]:
 def citation_precision(answer: Answer) -> tuple[int, int]:
     """(supported, cited) sentences: a cited sentence is supported when its words are found
     in one of the passages it cites."""
-    evidence = {s.n: "\n".join(p.text for p in s.passages) for s in answer.sources}
+    evidence = {s.n: "\n".join(p.text for p in s.evidence) for s in answer.sources}
     supported = cited = 0
     for sentence in split_sentences(answer.text):
         numbers = [int(n) for n in _CITE.findall(sentence)]

@@ -71,7 +71,7 @@ def make_chat_model(settings: Settings) -> Any:
 def format_sources(retrieval: Retrieval) -> str:
     blocks = []
     for s in retrieval.sources:
-        text = "\n".join(neutralize(p.text.split("\n", 1)[-1]) for p in s.passages)
+        text = "\n".join(neutralize(p.text.split("\n", 1)[-1]) for p in s.evidence)
         blocks.append(f"[{s.n}] {s.title}\n<<<\n{text.strip()}\n>>>")
     return "\n\n".join(blocks)
 
@@ -127,7 +127,7 @@ class LLMAnswerer:
         except Exception as exc:  # every provider error ends in the offline answer
             log.warning("LLM failed, extractive fallback: %s: %s", type(exc).__name__, exc)
             return self._fallback(offline, _reason(exc))
-        evidence = {s.n: "\n".join(p.text for p in s.passages) for s in retrieval.sources}
+        evidence = {s.n: "\n".join(p.text for p in s.evidence) for s in retrieval.sources}
         text, removed = check_citations("".join(parts).strip(), evidence)
         if not _CITE.search(text):
             return self._fallback(offline, "het antwoord was niet met de bronnen te onderbouwen")

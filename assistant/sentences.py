@@ -19,6 +19,8 @@ _ABBREV_END = re.compile(r"\b(?:o\.a|e\.a|bijv|d\.w\.z|m\.a\.w|resp|ca|nr|p|pp|d
 # Sections whose sentences are not findings: the asker's question, reading lists.
 SKIP_SECTIONS = re.compile(r"^(vraag|referenties|literatuur|bronnen|meer lezen|voorwoord|inhoud|"
                            r"colofon)\b", re.I)
+# Sections that list what not to do: their items, quoted alone, would read as advice.
+NEGATIVE_SECTIONS = re.compile(r"valkuil|misverstand|wat werkt niet|veelgemaakte fout", re.I)
 KEY_SECTIONS = re.compile(r"kort antwoord|samenvatting|conclusie|aanbeveling|in het kort", re.I)
 
 

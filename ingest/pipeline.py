@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 CHROMA_MAX_BATCH = 5000  # Chroma refuses more than 5461 records per call
 # Bump when a loader or the chunker changes what it makes of the same bytes: every file is then
 # parsed again on the next run (unchanged chunks still come from the embedding cache).
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 class IngestError(Exception):

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 import chainlit as cl
 from chainlit.config import config
-from chainlit.input_widget import Select
+from chainlit.input_widget import InputWidget, Select
+from chainlit.types import ThreadDict
 from chainlit.server import app as fastapi_app
 
+from assistant.answer import Answer
 from assistant.chat import render, web
 from assistant.chat.datalayer import make_data_layer
 from assistant.chat.runtime import ChatRuntime
 from assistant.privacy import redact
+from assistant.retrieve import Filters
 from assistant.service import Turn
 from assistant.settings import load_settings
 
@@ -57,12 +61,13 @@ async def starters(user: object = None, language: object = None) -> list[cl.Star
 
 
 async def send_filters() -> None:
-    await cl.ChatSettings([
+    widgets: list[InputWidget] = [
         Select(id=render.SECTOR_SETTING, label="Sector", values=list(render.SECTORS),
                initial_index=0),
         Select(id=render.TYPE_SETTING, label="Soort kennisproduct",
                values=list(render.DOC_TYPES), initial_index=0),
-    ]).send()
+    ]
+    await cl.ChatSettings(widgets).send()
 
 
 @cl.on_chat_start
@@ -72,8 +77,9 @@ async def start() -> None:
 
 
 @cl.on_chat_resume
-async def resume(thread: dict) -> None:
-    cl.user_session.set("history", render.turns_from_steps(thread.get("steps") or []))
+async def resume(thread: ThreadDict) -> None:
+    steps = [dict(s) for s in thread.get("steps") or []]
+    cl.user_session.set("history", render.turns_from_steps(steps))
     await send_filters()
 
 
@@ -85,10 +91,11 @@ async def on_message(message: cl.Message) -> cl.Message:
         await message.update()
     history: list[Turn] = cl.user_session.get("history") or []
     filters = render.filters_from(cl.context.session.chat_settings)
+    msg = cl.Message(content="")
     try:
         async with cl.Step(name="Zoeken in de kennisbank", type="retrieval") as step:
             step.input = question
-            answer = await asyncio.to_thread(RUNTIME.ask, question, history, filters)
+            answer, streamed = await ask_streaming(question, history, filters, msg)
             step.output = render.retrieval_summary(answer)
     except FileNotFoundError:
         log.exception("no index")
@@ -98,11 +105,12 @@ async def on_message(message: cl.Message) -> cl.Message:
         return await cl.Message(content=ERROR_NL.format(url=SETTINGS.question_form_url)).send()
 
     content = render.message_markdown(answer, SETTINGS.question_form_url)
-    msg = cl.Message(content="", elements=source_elements(answer))
-    for piece in render.stream_pieces(content, words=4):
-        await msg.stream_token(piece)
-        await asyncio.sleep(SETTINGS.stream_delay_ms / 1000)
-    msg.content = content
+    msg.elements = source_elements(answer)  # type: ignore[assignment]
+    if not streamed:  # the offline answer comes whole: let it stream in for the reader
+        for piece in render.stream_pieces(content, words=4):
+            await msg.stream_token(piece)
+            await asyncio.sleep(SETTINGS.stream_delay_ms / 1000)
+    msg.content = content  # the checked answer with its source list replaces the stream
     msg.metadata = {"refused": answer.refused, "answerer": answer.answerer,
                     "cited_sources": [s.meta.get("source") for s in answer.sources
                                       if s.n in set(answer.cited)]}
@@ -112,10 +120,35 @@ async def on_message(message: cl.Message) -> cl.Message:
     return msg
 
 
+async def ask_streaming(question: str, history: list[Turn], filters: Filters | None,
+                        msg: cl.Message) -> tuple[Answer, bool]:
+    """Answer in a worker thread; with an LLM, its tokens stream into ``msg`` as they come."""
+    if SETTINGS.llm == "none":
+        return await asyncio.to_thread(RUNTIME.ask, question, history, filters), False
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def on_token(token: str) -> None:  # called in the worker thread
+        loop.call_soon_threadsafe(queue.put_nowait, token)
+
+    async def pump() -> None:
+        while (token := await queue.get()) is not None:
+            await msg.stream_token(render.inert(token))
+
+    pumping = asyncio.create_task(pump())
+    try:
+        answer = await asyncio.to_thread(RUNTIME.ask, question, history, filters, on_token)
+    finally:
+        loop.call_soon_threadsafe(queue.put_nowait, None)  # after every token (FIFO)
+        await pumping
+    return answer, True
+
+
 def source_elements(answer: object) -> list[cl.Text | cl.Pdf]:
     # The widget (Copilot 2.12) pops every "side" element open in a dialog as soon as it
     # arrives; "page" elements open there only when their [n] is clicked.
-    display = "page" if cl.context.session.client_type == "copilot" else "side"
+    display: Literal["side", "page"] = ("page" if cl.context.session.client_type == "copilot"
+                                        else "side")
     out: list[cl.Text | cl.Pdf] = []
     for spec in render.source_elements(answer, SETTINGS.sources_dir):  # type: ignore[arg-type]
         if spec.kind == "pdf":

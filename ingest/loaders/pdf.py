@@ -1,6 +1,7 @@
 """PDF guidance reports: text per page, printed page labels, outline entries as section titles.
 
-Cleaning: NFKC (ligatures, ĳ), soft hyphens removed, running page numbers dropped, and careful
+Cleaning: NFKC (ligatures, ĳ), soft hyphens removed, running headers, footers and page numbers
+dropped, bullet glyphs turned into list items, and careful
 de-hyphenation: a word broken at a line end is joined when the joined form occurs elsewhere in
 the document, or when neither form does and both halves are lower case; a real compound hyphen
 ("po-scholen") is kept when that form occurs in the document.
@@ -46,6 +47,16 @@ def _page_text(raw: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
+def _drop_running_lines(pages: list[str]) -> list[str]:
+    """Remove running headers and footers: short lines that recur on many pages."""
+    if len(pages) < 4:
+        return pages
+    counts = Counter(ln.strip() for page in pages for ln in set(page.split("\n")))
+    running = {ln for ln, n in counts.items() if ln and len(ln) < 120 and n >= 0.4 * len(pages)}
+    return ["\n".join(ln for ln in page.split("\n") if ln.strip() not in running)
+            for page in pages]
+
+
 def _outline(reader: object) -> list[tuple[int, str]]:
     """(0-based page index, title path) for every outline entry, in page order."""
     entries: list[tuple[int, str]] = []
@@ -68,6 +79,23 @@ def _outline(reader: object) -> list[tuple[int, str]]:
     except Exception:
         return []
     return sorted(entries, key=lambda e: e[0])
+
+
+def _split_by_outline(text: str, page: int, outline: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    """A page's text cut where the outline entries that start on this page have their heading
+    line; the text before the first one continues the previous entry's section."""
+    heading = next((t for p, t in reversed(outline) if p < page), "")
+    pending = [t for p, t in outline if p == page]
+    parts: list[tuple[str, list[str]]] = [(heading, [])]
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        title = pending[0].rsplit(" > ", 1)[-1] if pending else None
+        # a long heading may wrap over up to three lines
+        if title and any(" ".join(x.strip() for x in lines[n:n + k]) == title for k in (1, 2, 3)):
+            parts.append((pending.pop(0), [line]))
+        else:
+            parts[-1][1].append(line)
+    return [(h, "\n".join(lines).strip()) for h, lines in parts if "\n".join(lines).strip()]
 
 
 def _info(reader: object) -> dict[str, str]:
@@ -95,16 +123,14 @@ def load(data: bytes, source: str) -> list[Document]:
         raise LoadError(f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if not any(pages):
         raise LoadError("the PDF has no extractable text (a scan?)")
-    full = dehyphenate("\n\f".join(pages)).split("\n\f")
+    full = dehyphenate("\n\f".join(_drop_running_lines(pages))).split("\n\f")
     outline, info = _outline(reader), _info(reader)
     sections = []
     for i, text in enumerate(full):
-        if not text.strip():
-            continue
-        heading = next((t for p, t in reversed(outline) if p <= i), "")
         label = labels[i] if i < len(labels) else str(i + 1)
-        sections.append(Section(heading, text, page=int(label) if label.isdigit() else i + 1,
-                                page_label=label, page_index=i + 1))
+        page = int(label) if label.isdigit() else i + 1
+        for heading, part in _split_by_outline(text, i, outline):
+            sections.append(Section(heading, part, page=page, page_label=label, page_index=i + 1))
     title = clean_text(info.get("Title", "")).strip() or sections[0].text.split("\n")[0][:200]
     url = info.get("NroUrl", "")
     return [Document(doc_id=url or source, doc_type=default_doc_type(source), title=title,

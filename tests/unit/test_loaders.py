@@ -215,3 +215,19 @@ def test_wrapped_list_items_stay_whole_sentences() -> None:
     text = "Titel\n## Tips\n- Beperk je tot twee punten. Een werkstuk vol\nopmerkingen overweldigt.\n- Prijs inzet."
     assert [s.text for s in chunk_sentences(text)] == [
         "Beperk je tot twee punten.", "Een werkstuk vol opmerkingen overweldigt.", "Prijs inzet."]
+
+
+def test_pdf_page_is_cut_at_its_outline_headings() -> None:
+    outline = [(0, "Hoofdstuk 1"), (1, "Hoofdstuk 1 > Wat zegt onderzoek?"),
+               (1, "Hoofdstuk 1 > Valkuilen bij het geven van feedback")]
+    text = "vervolg van de vorige pagina.\nWat zegt onderzoek?\nVeel.\nValkuilen bij het geven\nvan feedback\n- Te laat."
+    parts = pdf._split_by_outline(text, 1, outline)
+    assert [h for h, _ in parts] == ["Hoofdstuk 1", "Hoofdstuk 1 > Wat zegt onderzoek?",
+                                     "Hoofdstuk 1 > Valkuilen bij het geven van feedback"]
+    assert parts[0][1] == "vervolg van de vorige pagina." and parts[2][1].endswith("- Te laat.")
+
+
+def test_pdf_running_headers_are_dropped() -> None:
+    pages = [f"Rapport | NRO\nTekst van pagina {i}.\n{i}" for i in range(6)]
+    assert all("Rapport | NRO" not in p for p in pdf._drop_running_lines(pages))
+    assert pdf._drop_running_lines(pages[:2]) == pages[:2]  # too few pages to tell

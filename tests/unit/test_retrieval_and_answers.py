@@ -73,7 +73,8 @@ def test_chunks_per_document_are_capped(small_index) -> None:  # noqa: ANN001
 def test_fusion_rewards_agreement() -> None:
     a = [Passage("x", "", {}), Passage("y", "", {})]
     b = [Passage("y", "", {}), Passage("z", "", {})]
-    assert [p.id for p in _fuse([a, b])][0] == "y"
+    assert [p.id for p in _fuse([(a, 1.0), (b, 1.0)])][0] == "y"
+    assert [p.id for p in _fuse([(a, 1.0), (b, 0.0)])][0] == "x"  # the weights count
 
 
 def test_type_prior_reads_the_intent() -> None:

@@ -156,3 +156,17 @@ def test_four_dutch_starters(app_module, language: str | None) -> None:
     starters = asyncio.run(app_module.starters(None, language))
     assert len(starters) == 4
     assert all(s.message.endswith("?") for s in starters)
+
+
+def test_llm_tokens_stream_while_the_answer_is_being_written(app_module,
+                                                             answering: Settings) -> None:
+    llm = answering.model_copy(update={"llm": "fake"})
+    msgs, em, seen = run_chat(app_module, llm, ["Heeft zittenblijven in het basisonderwijs zin?"])
+    answer = seen[0][3]
+    assert answer.answerer != "extractive" or answer.notice, answer.answerer
+    kinds = [k for k, d in em.events if k in ("token", "stream_start")
+             or (k == "update_step" and d.get("type") == "retrieval")]
+    first_token = min(i for i, k in enumerate(kinds) if k in ("token", "stream_start"))
+    step_done = kinds.index("update_step")
+    assert first_token < step_done, "tokens arrive while the core is still answering"
+    assert "**Bronnen**" in msgs[0].content and msgs[0].elements

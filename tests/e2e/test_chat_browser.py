@@ -69,11 +69,13 @@ def test_html_and_outside_images_in_a_document_stay_inert(e2e_server: ChatServer
     page = visit.page
     page.goto(e2e_server.url)
     ask(page, "Helpt een schoolmoestuin bij leesplezier?")
-    link = page.locator("a.element-link", has_text="[1]").first
-    expect(link).to_be_visible(timeout=10_000)
-    link.click()
-    expect(page.locator("#side-view-title")).to_have_text("[1]", timeout=5_000)
+    expect(page.locator("a.element-link", has_text="[1]").first).to_be_visible(timeout=10_000)
     side = page.locator("#side-view-content")
+    for n in range(1, 6):  # open the sources in turn until the hostile document shows
+        page.locator("a.element-link", has_text=f"[{n}]").first.click()
+        expect(page.locator("#side-view-title")).to_have_text(f"[{n}]", timeout=5_000)
+        if "schoolmoestuin" in side.inner_text():
+            break
     expect(side).to_contain_text("schoolmoestuin")
     expect(side).to_contain_text("<script>window.__pwned = 1;</script>")
     expect(side).to_contain_text("![teller](https://tracker.example/pixel.png)")

@@ -62,8 +62,11 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str], metas: Sequence[dict]) -> LexicalIndex:
+        import logging
+
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
         bm25 = bm25s.BM25()
         tokens = [tokenize(t) or ["_"] for t in texts]
         if ids:

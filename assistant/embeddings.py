@@ -58,17 +58,17 @@ class E5Embeddings:
         return np.asarray(self._model.query(text), np.float32)
 
 
-class HashEmbeddings:
-    """Deterministic pseudo-random vectors seeded by the text: identity only, no meaning."""
+class _TextFunctionEmbeddings:
+    """Fakes that map each text on its own to a vector (``_one``); queries and passages alike."""
 
     name = "fake"
+    dim = 64
 
-    def __init__(self, dim: int = 64) -> None:
-        self.dim = dim
+    def __init__(self, dim: int | None = None) -> None:
+        self.dim = dim or self.dim
 
     def _one(self, text: str) -> np.ndarray:
-        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        return np.random.default_rng(seed).standard_normal(self.dim)
+        raise NotImplementedError
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -79,27 +79,26 @@ class HashEmbeddings:
         return _normalise(self._one(text))
 
 
-class BagOfWordsEmbeddings:
+class HashEmbeddings(_TextFunctionEmbeddings):
+    """Deterministic pseudo-random vectors seeded by the text: identity only, no meaning."""
+
+    name, dim = "fake", 64
+
+    def _one(self, text: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        return np.random.default_rng(seed).standard_normal(self.dim)
+
+
+class BagOfWordsEmbeddings(_TextFunctionEmbeddings):
     """Words hashed into a fixed number of buckets: texts sharing words are close."""
 
-    name = "fake-bow"
-
-    def __init__(self, dim: int = 512) -> None:
-        self.dim = dim
+    name, dim = "fake-bow", 512
 
     def _one(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim)
         for word in re.findall(r"\w{3,}", text.lower()):
             v[int(hashlib.md5(word[:6].encode()).hexdigest(), 16) % self.dim] += 1.0
         return v
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        return _normalise(np.stack([self._one(t) for t in texts]))
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._one(text))
 
 
 class LangChainEmbeddings:
